@@ -1,0 +1,1 @@
+"""Organisations, capability offers and needs, and the federated network map."""

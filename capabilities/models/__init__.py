@@ -1,0 +1,3 @@
+from .organisation import Organisation
+
+__all__ = ["Organisation"]

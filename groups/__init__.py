@@ -1,0 +1,1 @@
+"""Groups, discussions and participation (FEP-1b12 Group actors)."""
