@@ -16,3 +16,17 @@ def create_local_actor(type: str, username: str, name: str = "", summary: str = 
 
 def username_available(username: str) -> bool:
     return not Actor.objects.filter(username=username).exists()
+
+
+def update_local_actor(actor: Actor, *, name: str | None = None, summary: str | None = None) -> Actor:
+    """Change how a local actor presents itself. (Federating the Update comes with delivery.)"""
+    fields = ["updated"]
+    if name is not None:
+        actor.name = name
+        fields.append("name")
+    if summary is not None:
+        actor.summary = summary
+        fields.append("summary")
+    actor.full_clean()
+    actor.save(update_fields=fields)
+    return actor

@@ -58,11 +58,11 @@ def gather(deploy: bool = False) -> list[Result]:
         results.append(Result(False, "broker", broker_detail,
                               "check CELERY_BROKER_URL and that Redis or RabbitMQ runs"))
 
-    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+    if not settings.EMAIL_HOST:
         results.append(Result(
             not deploy, "e-mail", "written to the console log (no EMAIL_HOST)",
             "set EMAIL_HOST (and EMAIL_HOST_USER, EMAIL_HOST_PASSWORD) so password resets reach people",
-            warning=True,
+            warning=not deploy,
         ))
     else:
         results.append(Result(True, "e-mail", f"SMTP via {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"))

@@ -68,8 +68,20 @@ def cmd_serve(args) -> int:
         worker = EmbeddedWorker(concurrency=args.worker_threads).start()
     elif not settings.EMBEDDED_WORKER:
         print("Background work goes to the broker; run `weerbaarnl worker` beside this process.")
+    proxy_options = {}
+    if settings.TRUST_PROXY:
+        # Behind the TLS reverse proxy: take the client address and scheme from its
+        # X-Forwarded-For / X-Forwarded-Proto (one hop). Waitress drops them otherwise.
+        proxy_options = {
+            "trusted_proxy": "*",
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
     try:
-        server = create_server(application, host=host, port=port, threads=args.threads, ident="weerbaarnl")
+        server = create_server(
+            application, host=host, port=port, threads=args.threads, ident="weerbaarnl", **proxy_options
+        )
     except OSError as exc:
         if worker:
             worker.stop()

@@ -65,12 +65,12 @@ def parse_public_url(name: str, value: str) -> tuple[str, str, str, int | None]:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ConfigError(
             f"{name}={value!r} has a path; the node must run at the root of its host: "
-            "set {name} to scheme://host[:port] only."
+            f"set {name} to scheme://host[:port] only."
         )
     try:
         port = parts.port
     except ValueError:
-        raise ConfigError(f"{name}={value!r} has an invalid port; use e.g. http://127.0.0.1:8000") from None
+        raise ConfigError(f"{name}={value!r} has an invalid port; set {name} to e.g. http://127.0.0.1:8000") from None
     url = f"{parts.scheme}://{parts.netloc.lower()}"
     return url, parts.scheme, parts.hostname.lower(), port
 

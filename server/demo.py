@@ -24,6 +24,8 @@ from .models import NodeSettings
 
 DEMO_ADMIN = "beheerder"
 DEMO_REGION = "VR09"  # Utrecht
+# A syntactically valid address in the reserved .invalid domain: mail to it goes nowhere.
+DEMO_ADMIN_EMAIL = "beheerder@demo.weerbaarnl.invalid"
 
 DEMO_GROUPS = [
     ("hoogwater", "Hoogwater en evacuatie", Group.Mode.OPEN,
@@ -86,7 +88,7 @@ def load_demo() -> DemoResult:
 
     password = _demo_password()
     if not User.objects.filter(username=DEMO_ADMIN).exists():
-        create_admin(DEMO_ADMIN, f"{DEMO_ADMIN}@{settings.WEERBAAR_HOST}", password)
+        create_admin(DEMO_ADMIN, DEMO_ADMIN_EMAIL, password)
         created.append(f"administrator {DEMO_ADMIN}")
 
     for slug, name, mode, description in DEMO_GROUPS:

@@ -17,13 +17,14 @@ def check_database() -> tuple[bool, str]:
 
 
 def check_broker(timeout: float = 3.0) -> tuple[bool, str]:
+    """Open a fresh connection to CELERY_BROKER_URL (not the app's pool, which may be stale)."""
     if settings.EMBEDDED_WORKER:
         return True, "embedded"
-    from .celery import app
+    from kombu import Connection
 
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
-            return True, conn.transport_cls if isinstance(conn.transport_cls, str) else conn.transport.driver_type
+            return True, conn.transport.driver_type
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}".strip()

@@ -66,6 +66,9 @@ if USING_SQLITE:
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not shared-cache memory, so the test thread and worker threads get
+    # SQLite's normal locking (busy timeout) instead of "table is locked" errors.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif not _db.get("NAME"):
     raise ConfigError("DATABASE_URL has no database name; set it to postgres://user:password@host:5432/NAME.")
 DATABASES = {"default": _db}
@@ -116,9 +119,12 @@ ALLOWED_HOSTS = [WEERBAAR_HOST] + [
 ]
 CSRF_TRUSTED_ORIGINS = [WEERBAAR_URL]
 
-# WEERBAAR_TRUST_PROXY: trust X-Forwarded-Proto from the TLS reverse proxy in front of the
-# node (set it only when a proxy you control sets that header). Default off.
-if env_bool("WEERBAAR_TRUST_PROXY", False):
+# WEERBAAR_TRUST_PROXY: the node sits behind one TLS reverse proxy that sets X-Forwarded-For
+# and X-Forwarded-Proto: `weerbaarnl serve` then takes the client address (used by login rate
+# limiting) and scheme from them. Set it only when the node's port is reachable by the proxy
+# alone, or clients could forge their address. Default off.
+TRUST_PROXY = env_bool("WEERBAAR_TRUST_PROXY", False)
+if TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
 
@@ -208,7 +214,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # only used by an optional `weerbaarnl manage collectstatic`
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files are served by WhiteNoise straight from the source tree: no collectstatic step.
 WHITENOISE_USE_FINDERS = True

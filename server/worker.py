@@ -21,16 +21,18 @@ class EmbeddedWorker:
         self.started = threading.Event()
 
     def start(self, with_beat: bool = True, timeout: float = 30.0) -> "EmbeddedWorker":
-        from celery import beat, signals
+        from celery import beat
         from celery.worker import WorkController
 
         from .celery import app
 
-        def on_ready(sender=None, **kwargs):
-            self.started.set()
+        started = self.started
 
-        signals.worker_ready.connect(on_ready, weak=False)
-        self.controller = WorkController(
+        class Controller(WorkController):
+            def on_consumer_ready(self, consumer):
+                started.set()
+
+        self.controller = Controller(
             app=app,
             pool="threads",
             concurrency=self.concurrency,

@@ -17,7 +17,7 @@ RESERVED_USERNAMES = frozenset(
         "admin", "administrator", "root", "system", "actor", "instance", "inbox", "outbox",
         "api", "static", "media", "accounts", "users", "groups", "orgs", "nodeinfo",
         "well-known", "support", "help", "abuse", "postmaster", "webmaster", "netwerkkaart",
-        "weerbaarnl", "moderator", "moderators", "security", "noreply",
+        "weerbaarnl", "moderator", "moderators", "security", "noreply", "edit", "new",
     }
 )
 

@@ -1,3 +1,5 @@
+from .invite import Invite
+from .login_failure import LoginFailure
 from .user import User
 
-__all__ = ["User"]
+__all__ = ["Invite", "LoginFailure", "User"]
