@@ -5,16 +5,16 @@ VENV  := .venv
 VPY   := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Find a Python >= 3.12: $(PYTHON) if given, then python3.13/python3.12/python3 on PATH,
-# then pyenv's installed versions. A pyenv shim that is not active fails the version check
+# Find a Python >= 3.12: $(PYTHON) if given, then python3.12, 3.13, 3.14, python3 on PATH,
+# then pyenv's installed versions (oldest suitable first). A pyenv shim that is not active fails the version check
 # and is skipped.
 PYTHON ?= $(shell \
   ok() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
-  for c in python3.14 python3.13 python3.12 python3; do \
+  for c in python3.12 python3.13 python3.14 python3; do \
     p=$$(command -v $$c 2>/dev/null) && ok "$$p" && { echo "$$p"; exit 0; }; \
   done; \
   root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
-  for p in $$(ls -d "$$root"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  for p in $$(ls -d "$$root"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
     ok "$$p" && { echo "$$p"; exit 0; }; \
   done)
 
@@ -33,9 +33,14 @@ $(STAMP): pyproject.toml | check-python
 	@if [ ! -x $(VPY) ]; then echo "Creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); fi
 	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
 	  echo "$(VENV) was made with an old Python; remove it (rm -rf $(VENV)) and run make again." >&2; exit 1; }
-	$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@echo "Installing WeerbaarNL and its dependencies into $(VENV) (first run: about 30 s; log in $(VENV)/install.log)"
+	@{ $(VPY) -m pip install --disable-pip-version-check --upgrade pip && \
+	   $(VPY) -m pip install --disable-pip-version-check -e '.[test]'; } > $(VENV)/install.log 2>&1 || { \
+	  tail -n 30 $(VENV)/install.log >&2; \
+	  echo "Installing failed; the full log is $(VENV)/install.log. Check the network and disk space, then run make again." >&2; \
+	  exit 1; }
 	@touch $(STAMP)
+	@echo "Installed."
 
 venv: $(STAMP)
 

@@ -90,7 +90,7 @@ elif len(SECRET_KEY) < 32:
 # CELERY_BROKER_URL: the Celery message broker for background work (federation delivery,
 # e-mail). Default: embedded, an in-process broker and worker inside `weerbaarnl serve`.
 # Production: redis://HOST:6379/0 or amqp://USER:PASSWORD@HOST:5672// with `weerbaarnl worker`.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://localhost/")
 if CELERY_BROKER_URL.split(":", 1)[0] not in ("memory", "redis", "rediss", "amqp", "amqps", "pyamqp"):
     raise ConfigError(
         f"CELERY_BROKER_URL uses {CELERY_BROKER_URL.split(':', 1)[0]!r}; set it to redis://host:6379/0, "
