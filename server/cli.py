@@ -18,6 +18,10 @@ DEFAULT_BIND = "127.0.0.1:8000"
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
     load_settings_or_exit()
+    from django.utils import translation
+
+    # The operator's tool speaks English, like its --help; the web UI is Dutch first.
+    translation.activate("en")
 
 
 def _call(command: str, *args, **options) -> None:

@@ -69,3 +69,14 @@ def test_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_signup_form_errors_are_dutch_by_default(client):
+    from server.models import NodeSettings
+
+    node = NodeSettings.current()
+    node.registration_mode = NodeSettings.Registration.OPEN
+    node.save()
+    html = client.post("/accounts/signup/", {"username": "Admin!", "email": "x", "password1": "1", "password2": "2"}).content.decode()
+    assert '<html lang="nl">' in html
+    assert "Gebruik 1 tot en met 30 kleine letters" in html  # the username rule, in Dutch

@@ -15,6 +15,17 @@ def fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English texts; the Dutch ones are checked in tests/server/test_pages.py."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def registration(db):
     """Set the node's registration mode: registration("open")."""
