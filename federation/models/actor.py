@@ -58,6 +58,13 @@ class Actor(models.Model):
     summary = models.TextField(_("about"), blank=True)
     manually_approves_followers = models.BooleanField(default=False)
     discoverable = models.BooleanField(default=True)
+    # FEP-5feb: may search engines and aggregators index this actor's public posts.
+    indexable = models.BooleanField(default=False)
+    # Hide the follower and following lists (collections show only their totalItems).
+    hide_collections = models.BooleanField(default=False)
+    icon_url = models.URLField(max_length=500, blank=True)
+    # Set when the actor is deleted: its URI then answers 410 with a Tombstone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
