@@ -31,3 +31,4 @@ class FederationConfig(AppConfig):
 
         jsonld.set_document_loader(bundled_only_document_loader)
         from . import checks  # noqa: F401
+        from . import inbound  # noqa: F401  (registers the core inbound handlers)

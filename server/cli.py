@@ -194,6 +194,19 @@ def cmd_check(args) -> int:
     return 0 if run_checks(deploy=args.deploy, out=sys.stdout) else 1
 
 
+def cmd_federation(args) -> int:
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("federation", *args.arguments)
+    except CommandError as exc:
+        print(f"weerbaarnl federation: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -258,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deploy", action="store_true", help="also run Django's production checks")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("federation", help="federation: blocks, allow-list, peers, follows", add_help=False,
+                       description="Manage federation; `weerbaarnl federation --help` lists the subcommands.")
+    p.add_argument("arguments", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_federation)
+
     p = sub.add_parser("manage", help="run any Django management command",
                        description="Pass the remaining arguments to Django's manage.py.")
     p.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -265,11 +283,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that run (or are) the background worker themselves.
+WORKER_COMMANDS = {"serve", "worker", "beat"}
+
+
+def _run(args) -> int:
+    """Run a subcommand. In embedded mode the broker lives in the memory of `weerbaarnl serve`,
+    so a task sent from any other command (e.g. the deliveries of `federation follow`) would
+    never reach a worker: those commands run their tasks in-process, when they are sent."""
+    if args.command in WORKER_COMMANDS:
+        return args.func(args) or 0
+    from .celery import app
+
+    eager = app.conf.task_always_eager
+    try:
+        from django.conf import settings
+
+        app.conf.task_always_eager = eager or settings.EMBEDDED_WORKER
+    except ConfigError:
+        pass  # reported by the command's own setup
+    try:
+        return args.func(args) or 0
+    finally:
+        app.conf.task_always_eager = eager
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args) or 0
+        return _run(args)
     except ConfigError as exc:
         sys.stderr.write(f"weerbaarnl: configuration error: {exc}\n")
         return 2

@@ -54,6 +54,19 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     return number
 
 
+def env_float(name: str, default: float, minimum: float | None = None) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number; set {name} to e.g. {default}.") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name}={number} is too small; set {name} to {minimum} or more.")
+    return number
+
+
 def parse_public_url(name: str, value: str) -> tuple[str, str, str, int | None]:
     """Split the node's public base URL into (url, scheme, host, port)."""
     parts = urlsplit(value)

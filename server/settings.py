@@ -16,6 +16,7 @@ from server.config import (
     ConfigError,
     data_dir,
     env_bool,
+    env_float,
     env_int,
     env_str,
     parse_public_url,
@@ -111,6 +112,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # WEERBAAR_FEDERATION_ALLOW_PRIVATE: allow federation with loopback and private addresses over
 # plain http. Only for local test clusters; never in production. Default off.
 FEDERATION_ALLOW_PRIVATE = env_bool("WEERBAAR_FEDERATION_ALLOW_PRIVATE", False)
+# WEERBAAR_SIGNATURE_WINDOW: seconds an HTTP signature's Date may differ from our clock, either
+# way (default 3600). Older requests are refused as replays.
+FEDERATION_SIGNATURE_WINDOW = env_int("WEERBAAR_SIGNATURE_WINDOW", 3600, minimum=30)
+# WEERBAAR_AUTHORIZED_FETCH: secure mode. Object and collection GETs need an HTTP signature from
+# a server that is not blocked (Mastodon's AUTHORIZED_FETCH). Default off.
+FEDERATION_AUTHORIZED_FETCH = env_bool("WEERBAAR_AUTHORIZED_FETCH", False)
+# WEERBAAR_DELIVERY_TIME_SCALE: multiplies every delivery retry delay and the give-up and
+# unavailable windows (default 1). Only test clusters set it below 1, to compress days into seconds.
+FEDERATION_DELIVERY_TIME_SCALE = env_float("WEERBAAR_DELIVERY_TIME_SCALE", 1.0, minimum=0.000001)
+# Largest inbound request body accepted (bytes).
+FEDERATION_MAX_BODY = 1024 * 1024
 
 # WEERBAAR_EXTRA_HOSTS: comma-separated extra host names this node answers to besides the
 # host of WEERBAAR_URL (e.g. an internal name used by a load balancer's health check).

@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include("server.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("federation.urls")),
 ]

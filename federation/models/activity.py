@@ -19,6 +19,7 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-created"]
         verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["actor", "public", "-created"], name="activity_outbox")]
 
     def __str__(self):
         return f"{self.type} by {self.actor} ({self.uuid})"

@@ -24,7 +24,10 @@ class Follow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["follower_uri", "followee_uri"], name="one_follow_per_pair")]
-        indexes = [models.Index(fields=["followee", "state"], name="follow_followee_state")]
+        indexes = [
+            models.Index(fields=["followee", "state"], name="follow_followee_state"),
+            models.Index(fields=["activity_id"], name="follow_activity_id"),
+        ]
 
     def __str__(self):
         return f"{self.follower_uri} → {self.followee_uri} ({self.state})"

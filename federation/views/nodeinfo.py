@@ -6,12 +6,14 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from .. import registry
-from ..models import FederationPolicy
+from ..keys import INSTANCE_ACTOR_USERNAME
+from ..models import Actor, FederationPolicy
 
 SCHEMAS = {
     "2.0": "http://nodeinfo.diaspora.software/ns/schema/2.0",
     "2.1": "http://nodeinfo.diaspora.software/ns/schema/2.1",
 }
+APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"
 
 
 @require_GET
@@ -20,6 +22,9 @@ def well_known_nodeinfo(request):
     links = [
         {"rel": SCHEMAS[v], "href": f"{settings.WEERBAAR_URL}/nodeinfo/{v}"} for v in ("2.1", "2.0")
     ]
+    # FEP-2677: where to find the instance actor (created on first fetch; no query here).
+    instance = Actor(type=Actor.Type.APPLICATION, username=INSTANCE_ACTOR_USERNAME)
+    links.append({"rel": APPLICATION_REL, "href": instance.uri})
     return JsonResponse({"links": links})
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +15,6 @@ class AccountsConfig(AppConfig):
         from .nodeinfo import user_usage
 
         registry.register_nodeinfo_usage(user_usage)
+        registry.register_profile_url(
+            "Person", lambda actor: reverse("accounts:profile", args=[actor.username])
+        )
