@@ -44,3 +44,16 @@ def instance_actor() -> Actor:
             actor = Actor.objects.get(type=Actor.Type.APPLICATION, username=INSTANCE_ACTOR_USERNAME)
     ensure_key(actor)
     return actor
+
+
+def instance_signer():
+    """A fetch signer (callable(method, url, headers) -> headers to add): draft-cavage signatures
+    by the instance actor, so servers in authorized-fetch mode answer our GETs."""
+    from .crypto import sign_cavage
+
+    key_id, private_pem = signing_key(instance_actor())
+
+    def sign(method: str, url: str, headers) -> dict[str, str]:
+        return sign_cavage(method, url, headers, None, key_id, private_pem)
+
+    return sign

@@ -272,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("federation", help="federation: blocks, allow-list, peers, follows", add_help=False,
+                       prefix_chars="+",
                        description="Manage federation; `weerbaarnl federation --help` lists the subcommands.")
     p.add_argument("arguments", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_federation)

@@ -104,6 +104,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Keep a worker's database connection across tasks (Celery's Django fix-up otherwise closes it
+# around every task: one new connection per delivery).
+CELERY_DB_REUSE_MAX = 100
+if EMBEDDED_WORKER:
+    # The in-memory broker polls once a second when all threads are busy; poll quickly instead,
+    # and let each thread take a few tasks at a time (acks stay late).
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.01
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 # CELERY_TASK_DEFAULT_QUEUE: name of the queue tasks go to (default "weerbaarnl"). Separate
 # nodes sharing one broker must use different queue names.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "weerbaarnl")

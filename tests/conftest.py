@@ -35,6 +35,8 @@ def _worker_subprocess(database_name: str):
         f"{db['PORT'] or 5432}/{database_name}"
     )
     env["CELERY_TASK_DEFAULT_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Tests run their remote peers on loopback; the worker must be allowed to reach them.
+    env["WEERBAAR_FEDERATION_ALLOW_PRIVATE"] = "true"
     cmd = [
         sys.executable, "-m", "celery", "-A", "server", "worker", "--pool", "threads",
         "--concurrency", "4", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "INFO",

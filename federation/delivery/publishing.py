@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..models import Activity, Actor, Delivery
 from ..policy import domain_of
-from .recipients import collect, unavailable_hosts
+from .recipients import MAX_RESOLVE, collect, unavailable_hosts
 from .schedule import QUEUE_LEASE
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def publish(actor: Actor, activity: dict, *, recipients: Iterable[str] = (), to_
         if targets.unknown:
             from .tasks import resolve_and_deliver
 
-            unknown = list(targets.unknown)
+            unknown = targets.unknown[:MAX_RESOLVE]
             transaction.on_commit(lambda: resolve_and_deliver.delay(record.pk, unknown))
     return record
 
@@ -68,6 +68,10 @@ def add_deliveries(activity: Activity, inboxes: dict[str, str]) -> int:
     enqueued: the sweeper's probe logic decides when they are tried. Returns rows enqueued."""
     if not inboxes:
         return 0
+    too_long = [inbox for inbox, host in inboxes.items() if len(inbox) > 500 or len(host) > 255]
+    for inbox in too_long:
+        logger.warning("not delivering %s to an inbox URL longer than 500 characters: %.200s…", activity.uri, inbox)
+    inboxes = {inbox: host for inbox, host in inboxes.items() if inbox not in too_long}
     now = timezone.now()
     lease = now + QUEUE_LEASE
     down = unavailable_hosts(inboxes.values())

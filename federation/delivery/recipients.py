@@ -26,6 +26,9 @@ from ..policy import domain_of, may_federate
 
 logger = logging.getLogger(__name__)
 
+# At most this many uncached recipients of one activity are fetched (by the worker).
+MAX_RESOLVE = 100
+
 PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 
 

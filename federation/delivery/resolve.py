@@ -9,31 +9,16 @@ authorized-fetch mode answer.
 from __future__ import annotations
 
 import logging
-from typing import Mapping
-
 from django.db import transaction
 
 from .. import fetching
-from ..crypto import sign_cavage
-from ..keys import instance_actor, signing_key
+from ..keys import instance_signer
 from ..models import Activity
 from ..policy import domain_of, may_federate
 from .publishing import add_deliveries
-from .recipients import is_local
+from .recipients import MAX_RESOLVE, is_local
 
 logger = logging.getLogger(__name__)
-
-MAX_RESOLVE = 100
-
-
-def instance_signer() -> fetching.Signer:
-    """A fetch signer: draft-cavage signatures by the instance actor (FEP-2677)."""
-    key_id, pem = signing_key(instance_actor())
-
-    def sign(method: str, url: str, headers: Mapping[str, str]) -> Mapping[str, str]:
-        return sign_cavage(method, url, headers, None, key_id, pem)
-
-    return sign
 
 
 def inbox_of(document: dict) -> str:

@@ -221,7 +221,8 @@ def classify(status: int, retry_after: str | None, retried_unauthorized: bool) -
     return Outcome(DROPPED, f"HTTP {status}: refused by the receiver", status, host_up=True)
 
 
-def record(delivery: Delivery, outcome: Outcome, activity: Outgoing | None = None, now: datetime | None = None) -> str:
+def record(delivery: Delivery, outcome: Outcome, activity: Outgoing | None = None,
+           now: datetime | None = None) -> str:
     """Store the outcome on the row (unless it stopped being pending meanwhile, e.g. blocked)
     and feed the host's circuit breaker. Returns the row's new status."""
     now = now or timezone.now()
@@ -246,10 +247,11 @@ def record(delivery: Delivery, outcome: Outcome, activity: Outgoing | None = Non
     else:
         logger.info("delivery %s to %s failed (attempt %d), retrying at %s: %s", delivery.pk,
                     delivery.inbox, delivery.attempts, fields["next_attempt_at"].isoformat(), error)
-    if outcome.host_up is True:
-        (activity.record_success if activity else record_success)(delivery.host, now)
-    elif outcome.host_up is False:
-        if activity:
-            activity.success_recorded.pop(delivery.host, None)
-        record_failure(delivery.host, now)
+    with serialised_writes():
+        if outcome.host_up is True:
+            (activity.record_success if activity else record_success)(delivery.host, now)
+        elif outcome.host_up is False:
+            if activity:
+                activity.success_recorded.pop(delivery.host, None)
+            record_failure(delivery.host, now)
     return status

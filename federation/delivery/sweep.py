@@ -4,7 +4,8 @@ countdowns (a long countdown on Redis is re-delivered after the visibility timeo
 Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` in batches and leased (next_attempt_at
 pushed QUEUE_LEASE ahead) in the same transaction; each task carries the lease as a token, so two
 sweepers, or a sweeper and publish, never hand the same attempt to two tasks. On SQLite there are
-no row locks: the claim runs in an IMMEDIATE transaction, which serialises claimers.
+no row locks: the claim runs in an IMMEDIATE transaction, which serialises claimers (and within
+one process the delivery writers queue on a lock first, see send.serialised_writes).
 
 Hosts the circuit breaker marked unavailable are skipped, except one probe delivery per host per
 PROBE_INTERVAL; their rows that are past the retry window are dropped here, since no attempt
@@ -23,6 +24,7 @@ from django.utils import timezone
 from ..models import Delivery, Peer
 from .breaker import probe_due
 from .schedule import QUEUE_LEASE, RETRY_WINDOW, scaled
+from .send import serialised_writes
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def claim_due(limit: int = BATCH, now: datetime | None = None, *, host: str | No
         due = due.filter(host=host)
     if exclude_hosts:
         due = due.exclude(host__in=list(exclude_hosts))
-    with transaction.atomic():
+    with serialised_writes(), transaction.atomic():
         ids = list(
             due.select_for_update(skip_locked=True).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
         )

@@ -23,7 +23,6 @@ from ..crypto import (
     ed25519_public_key_from_multibase,
     load_public_key,
     public_key_to_pem,
-    sign_cavage,
 )
 from ..models import ActorKey, RemoteActor
 from ..policy import domain_of
@@ -42,19 +41,9 @@ class NotAnActor(Exception):
     """The fetched document is not an actor."""
 
 
-def instance_signer() -> fetching.Signer:
-    """Signs GETs as this node's instance actor (draft-cavage, what Mastodon expects)."""
-    key_id, private_pem = keys.signing_key(keys.instance_actor())
-
-    def sign(method: str, url: str, headers) -> dict[str, str]:
-        return sign_cavage(method, url, headers, None, key_id, private_pem)
-
-    return sign
-
-
 def fetch_document(url: str, budget: fetching.FetchBudget) -> dict:
     """Fetch an ActivityStreams document, signed as the instance actor, within `budget`."""
-    return fetching.fetch_document(url, signer=instance_signer(), budget=budget)
+    return fetching.fetch_document(url, signer=keys.instance_signer(), budget=budget)
 
 
 def _as_list(value) -> list:

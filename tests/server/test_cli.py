@@ -116,3 +116,27 @@ def test_check_deploy_warns_about_console_email():
     code, out, _ = run("check", "--deploy")
     assert "e-mail" in out and "EMAIL_HOST" in out
     assert code == 1
+
+
+def test_federation_help_lists_its_subcommands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["federation", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for action in ("block", "allow", "mode", "status", "follow", "unfollow", "approve", "reject"):
+        assert action in out
+
+
+@pytest.mark.django_db
+def test_federation_follow_needs_a_local_actor():
+    code, _, err = run("federation", "follow", "--as", "nobody", "@someone@social.example")
+    assert code == 1 and "no local actor" in err
+
+
+@pytest.mark.django_db
+def test_commands_run_tasks_in_process_only_while_they_run(settings):
+    from server.celery import app
+
+    assert app.conf.task_always_eager is False
+    assert run("federation", "status")[0] == 0
+    assert app.conf.task_always_eager is False

@@ -167,3 +167,10 @@ def test_a_large_fan_out_is_enqueued_in_batches(django_capture_on_commit_callbac
         delivery_tasks.enqueue_deliveries(ids, lease)
     rows = {row.pk: row.next_attempt_at.isoformat() for row in activity.deliveries.all()}
     assert sorted(triggers["deliver"]) == sorted(rows.items())
+
+
+@pytest.mark.django_db
+def test_an_inbox_url_too_long_to_store_is_skipped():
+    activity = publish(make_actor(), NOTE, recipients=["https://x.example/" + "a" * 600 + "/inbox",
+                                                       "https://y.example/inbox"])
+    assert inboxes(activity) == ["https://y.example/inbox"]

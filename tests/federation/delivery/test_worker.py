@@ -3,8 +3,6 @@ delivers to a real inbox server on loopback."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from federation.crypto import verify_request
@@ -13,11 +11,6 @@ from federation.models import Delivery
 from tests.conftest import wait_for
 
 from .helpers import follow, make_actor, remote
-
-# With a broker, the worker is a separate `celery worker` process started from this environment:
-# it must be allowed to reach the loopback inbox too. Set at collection time, before any worker
-# starts; the embedded worker reads the `settings` override instead.
-os.environ.setdefault("WEERBAAR_FEDERATION_ALLOW_PRIVATE", "true")
 
 
 @pytest.mark.worker
