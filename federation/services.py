@@ -30,3 +30,24 @@ def update_local_actor(actor: Actor, *, name: str | None = None, summary: str | 
     actor.full_clean()
     actor.save(update_fields=fields)
     return actor
+
+
+def delete_local_actor(actor: Actor) -> None:
+    """Delete a local actor: its URI answers 410 with a Tombstone from now on, its follows end,
+    and Delete(actor) goes to its followers and to the actors it followed."""
+    from django.utils import timezone
+
+    from .delivery import publish
+    from .models import Follow, Tombstone
+
+    with transaction.atomic():
+        followed = list(Follow.objects.filter(follower=actor).values_list("followee_uri", flat=True))
+        publish(actor, {
+            "type": "Delete", "object": actor.uri,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }, recipients=followed, to_followers=True)
+        actor.deleted_at = timezone.now()
+        actor.save(update_fields=["deleted_at", "updated"])
+        Tombstone.objects.get_or_create(uri=actor.uri, defaults={"former_type": actor.type})
+        Follow.objects.filter(follower=actor).delete()
+        Follow.objects.filter(followee=actor).delete()

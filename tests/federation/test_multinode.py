@@ -110,3 +110,17 @@ def test_delivery_to_a_node_that_is_down_is_retried_until_it_returns(cluster):
     assert count == 1  # stored once, processed once
     assert name == "Opvang en bevolkingszorg (nieuw)"
     assert total(c, "/users/carla/following") == 1
+
+
+def test_deleting_an_actor_reaches_the_actors_it_followed(cluster):
+    a, c = cluster["a"], cluster["c"]
+    assert total(a, "/groups/opvang/followers") == 1  # carla, approved above
+    c.shell("from federation.models import Actor; from federation.services import delete_local_actor; "
+            "delete_local_actor(Actor.objects.get(username='carla'))")
+    assert c.get("/users/carla", headers={"Accept": "application/activity+json"}).status_code == 410
+    wait_for(lambda: total(a, "/groups/opvang/followers") == 0, timeout=60, message="a to process the Delete")
+    deleted = a.shell(
+        "from federation.models import RemoteActor; "
+        f"print(RemoteActor.objects.get(uri='{c.url}/users/carla').deleted_at is not None)"
+    ).strip()
+    assert deleted == "True"
