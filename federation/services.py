@@ -19,7 +19,10 @@ def username_available(username: str) -> bool:
 
 
 def update_local_actor(actor: Actor, *, name: str | None = None, summary: str | None = None) -> Actor:
-    """Change how a local actor presents itself. (Federating the Update comes with delivery.)"""
+    """Change how a local actor presents itself and send Update(actor) to its followers."""
+    from .delivery import publish
+    from .render import actor_document
+
     fields = ["updated"]
     if name is not None:
         actor.name = name
@@ -28,7 +31,13 @@ def update_local_actor(actor: Actor, *, name: str | None = None, summary: str | 
         actor.summary = summary
         fields.append("summary")
     actor.full_clean()
-    actor.save(update_fields=fields)
+    with transaction.atomic():
+        actor.save(update_fields=fields)
+        document = actor_document(actor)
+        document.pop("@context", None)
+        publish(actor, {
+            "type": "Update", "object": document, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }, to_followers=True)
     return actor
 
 

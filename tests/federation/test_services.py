@@ -3,7 +3,7 @@
 import pytest
 
 from federation.models import Activity, Delivery, Follow, RemoteActor, Tombstone
-from federation.services import create_local_actor, delete_local_actor
+from federation.services import create_local_actor, delete_local_actor, update_local_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +29,26 @@ def test_delete_local_actor_tombstones_and_tells_followers_and_followees():
     assert set(Delivery.objects.filter(activity=activity).values_list("inbox", flat=True)) == {
         "https://one.example/inbox", "https://two.example/inbox",
     }
+
+
+def test_update_local_actor_sends_update_to_followers():
+    group = create_local_actor("Group", "hoogwater", name="Hoogwater")
+    RemoteActor.objects.create(uri="https://one.example/users/fan", domain="one.example",
+                               inbox="https://one.example/users/fan/inbox", shared_inbox="https://one.example/inbox")
+    Follow.objects.create(follower_uri="https://one.example/users/fan", followee_uri=group.uri, followee=group,
+                          state=Follow.State.ACCEPTED)
+
+    update_local_actor(group, name="Hoogwater en evacuatie", summary="Nieuwe omschrijving")
+
+    activity = Activity.objects.get(actor=group, type="Update")
+    assert activity.payload["object"]["id"] == group.uri
+    assert activity.payload["object"]["name"] == "Hoogwater en evacuatie"
+    assert list(Delivery.objects.filter(activity=activity).values_list("inbox", flat=True)) == [
+        "https://one.example/inbox"
+    ]
+
+
+def test_update_without_followers_sends_nothing():
+    person = create_local_actor("Person", "piet")
+    update_local_actor(person, name="Piet")
+    assert not Delivery.objects.exists()
