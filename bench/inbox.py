@@ -8,14 +8,18 @@ Usage:
         [--clients 4] [--server-threads 8] [--process-count 2000] [--profile] [--skip-http]
 
 Accept is measured three ways, each on `--count` distinct activities signed beforehand
-(draft-cavage, rsa-sha256, as Mastodon signs; signing is not timed): in-process through the whole
-middleware stack (django.test.Client, one thread), in-process through the view alone
+(draft-cavage rsa-sha256 as Mastodon signs; signing is not timed): in process through the whole
+middleware stack (django.test.Client, one thread), in process through the view alone
 (RequestFactory), and over HTTP against `weerbaarnl serve --no-worker` (waitress) on a free
 loopback port with `--clients` keep-alive client threads. The sender's key is cached (RemoteActor).
+Processing calls federation.inbound.process.process_item on `--process-count` pending items.
+Each run prints items per wall second and the node process's CPU time per item (the machine may
+be shared: CPU time says what one free core would do).
+
 With a PostgreSQL DATABASE_URL the script creates that database (dropping an old one of that
 name) and drops it at the end; without one it uses SQLite in a temporary folder inside
-WEERBAAR_DATA_DIR. With a Redis broker the queued tasks go to a queue of their own, deleted at the
-end; no worker consumes them (nothing is delivered anywhere). Prints figures, never asserts.
+WEERBAAR_DATA_DIR. With a Redis broker the tasks go to a queue of their own, deleted at the end;
+no worker consumes them, so nothing is delivered anywhere. Prints figures, never asserts.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SENDER = "https://sender.example"
 AS_CT = "application/activity+json"
 SIGNED = ("(request-target)", "host", "date", "digest", "content-type")
-TICK = os.sysconf("SC_CLK_TCK")
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
 # --- machine -------------------------------------------------------------------------------------
@@ -53,8 +59,7 @@ def rsa_verify_rate(count: int = 5000) -> float:
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key()
-    message = b"(request-target): post /groups/bench/inbox\nhost: 127.0.0.1\ndate: x\ndigest: SHA-256=y"
+    public, message = key.public_key(), b"(request-target): post /groups/bench/inbox\nhost: x\ndate: y"
     signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
     best = 0.0
     for _ in range(3):
@@ -75,7 +80,7 @@ def cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -86,33 +91,22 @@ def free_port() -> int:
 
 # --- database and Django ---------------------------------------------------------------------------
 
-def admin_connection(url: str):
+def postgres_admin(url: str, *statements: str) -> None:
+    """Run statements on the server of `url`, connected to its `postgres` database."""
     import psycopg
 
     parts = urlsplit(url)
-    return psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                           password=parts.password or None, dbname="postgres", autocommit=True)
-
-
-def create_postgres(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_postgres(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
+    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                         password=parts.password or None, dbname="postgres", autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.format(name=parts.path.lstrip("/")))
 
 
 def setup_django(port: int, data_dir: str) -> None:
-    os.environ["WEERBAAR_DATA_DIR"] = data_dir
-    os.environ["WEERBAAR_URL"] = f"http://127.0.0.1:{port}"
-    os.environ["WEERBAAR_LOG_LEVEL"] = "WARNING"
-    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"inboxbench-{uuid.uuid4().hex[:8]}"
+    os.environ.update(WEERBAAR_DATA_DIR=data_dir, WEERBAAR_URL=f"http://127.0.0.1:{port}",
+                      WEERBAAR_LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="server.settings",
+                      CELERY_TASK_DEFAULT_QUEUE=f"inboxbench-{uuid.uuid4().hex[:8]}")
     os.environ.setdefault("SECRET_KEY", f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "server.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -123,15 +117,16 @@ def setup_django(port: int, data_dir: str) -> None:
 
 
 def delete_queue() -> None:
-    """Delete this run's broker queue (Redis); the memory broker dies with the process."""
+    """Delete this run's broker queue (Redis); the memory broker ends with the process."""
     from django.conf import settings
 
-    if settings.EMBEDDED_WORKER:
-        return
-    from server.celery import app
+    if not settings.EMBEDDED_WORKER:
+        from server.celery import app
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        with app.connection_for_write() as conn:  # kombu deletes only what this channel declared
+            queue = app.amqp.queues[settings.CELERY_TASK_DEFAULT_QUEUE](conn.default_channel)
+            queue.declare()
+            queue.delete()
 
 
 def pg_backend_cpu() -> dict[int, float]:
@@ -179,26 +174,24 @@ def fixtures():
 
 
 def create_note(sender: str, group_uri: str) -> dict:
-    """A Create(Note) addressed to a group, shaped like Mastodon's (about 1.3 KB)."""
-    note_id = f"{SENDER}/users/alice/statuses/{uuid.uuid4().int >> 64}"
+    """A Create(Note) addressed to a group, shaped like Mastodon's (about 1.5 KB as JSON)."""
+    note = f"{sender}/statuses/{uuid.uuid4().int >> 64}"
+    audience = {"to": [PUBLIC], "cc": [f"{sender}/followers", group_uri]}
     return {
         "@context": ["https://www.w3.org/ns/activitystreams",
                      {"sensitive": "as:sensitive", "Hashtag": "as:Hashtag", "toot": "http://joinmastodon.org/ns#"}],
-        "id": f"{note_id}/activity", "type": "Create", "actor": sender, "published": "2026-12-03T10:00:00Z",
-        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [f"{sender}/followers", group_uri],
+        "id": f"{note}/activity", "type": "Create", "actor": sender, "published": "2026-12-03T10:00:00Z", **audience,
         "object": {
-            "id": note_id, "type": "Note", "summary": None, "inReplyTo": None, "published": "2026-12-03T10:00:00Z",
-            "url": f"{SENDER}/@alice/{note_id.rsplit('/', 1)[1]}", "attributedTo": sender,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [f"{sender}/followers", group_uri],
-            "sensitive": False, "content": "<p>Water pump at the community centre is working again; bring "
-            "containers. <a href=\"" + group_uri + "\" class=\"u-url mention\">@bench</a> "
-            "<a href=\"https://sender.example/tags/storm\" rel=\"tag\">#storm</a></p>",
-            "contentMap": {"en": "<p>Water pump at the community centre is working again.</p>"},
-            "attachment": [], "tag": [{"type": "Mention", "href": group_uri, "name": "@bench@127.0.0.1"},
-                                      {"type": "Hashtag", "href": f"{SENDER}/tags/storm", "name": "#storm"}],
-            "replies": {"id": f"{note_id}/replies", "type": "Collection", "first": {
-                "type": "CollectionPage", "next": f"{note_id}/replies?only_other_accounts=true&page=true",
-                "partOf": f"{note_id}/replies", "items": []}},
+            "id": note, "type": "Note", "summary": None, "inReplyTo": None, "published": "2026-12-03T10:00:00Z",
+            "url": f"{SENDER}/@alice/{note.rsplit('/', 1)[1]}", "attributedTo": sender, **audience,
+            "sensitive": False, "content": f'<p>Water pump at the community centre works again; bring containers. '
+            f'<a href="{group_uri}" class="u-url mention">@bench</a> <a href="{SENDER}/tags/storm">#storm</a></p>',
+            "contentMap": {"en": "<p>Water pump at the community centre works again.</p>"}, "attachment": [],
+            "tag": [{"type": "Mention", "href": group_uri, "name": "@bench@127.0.0.1"},
+                    {"type": "Hashtag", "href": f"{SENDER}/tags/storm", "name": "#storm"}],
+            "replies": {"id": f"{note}/replies", "type": "Collection", "first": {
+                "type": "CollectionPage", "next": f"{note}/replies?page=true", "partOf": f"{note}/replies",
+                "items": []}},
         },
     }
 
@@ -210,101 +203,108 @@ def presign(count: int, sender: str, private_key, group) -> list[tuple[str, byte
     from federation.crypto import sign_cavage
 
     path = urlsplit(group.uri).path + "/inbox"
-    url = settings.WEERBAAR_URL + path
     signed = []
     for _ in range(count):
         body = json.dumps(create_note(sender, group.uri)).encode()
         headers = {"Content-Type": AS_CT}
-        headers.update(sign_cavage("POST", url, headers, body, f"{sender}#main-key", private_key,
-                                   signed_headers=SIGNED))
+        headers.update(sign_cavage("POST", settings.WEERBAAR_URL + path, headers, body, f"{sender}#main-key",
+                                   private_key, signed_headers=SIGNED))
         signed.append((path, body, headers))
     return signed
 
 
-def clear_inbox() -> int:
+def clear_inbox() -> None:
     from federation.models import InboxItem
 
-    return InboxItem.objects.all().delete()[0]
+    InboxItem.objects.all().delete()
 
 
-# --- accept: in process ----------------------------------------------------------------------------
+def pending_rows() -> int:
+    from federation.models import InboxItem
 
-def post_in_process(requests: list, group, mode: str) -> dict[int, int]:
-    """POST every request through the test Client (mode "client") or the view ("view")."""
-    from django.test import Client, RequestFactory
-
-    from federation.views.inbox import actor_inbox
-
-    statuses: dict[int, int] = {}
-    if mode == "client":
-        client = Client()
-        for path, body, headers in requests:
-            code = client.generic("POST", path, body, content_type=AS_CT, headers=headers).status_code
-            statuses[code] = statuses.get(code, 0) + 1
-    else:
-        factory = RequestFactory()
-        for path, body, headers in requests:
-            request = factory.generic("POST", path, body, content_type=AS_CT, headers=headers)
-            code = actor_inbox(request, "groups", group.username).status_code
-            statuses[code] = statuses.get(code, 0) + 1
-    return statuses
+    return InboxItem.objects.filter(status=InboxItem.Status.PENDING).count()
 
 
-def measure(label: str, runs: int, prepare, run) -> list[float]:
-    """Run `run(prepared)` `runs` times; print and return the rates (per wall second)."""
-    rates = []
+# --- measuring -----------------------------------------------------------------------------------
+
+@dataclass
+class Runs:
+    """Per run: items per wall second, and node-process CPU milliseconds per item."""
+
+    rates: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+
+    def summary(self, target: int) -> str:
+        cpu = statistics.median(self.cpu_ms)
+        return (f"{max(self.rates):.0f} / {statistics.median(self.rates):.0f} per s (target {target}); "
+                f"node CPU median {cpu:.2f} ms each = at most {1000 / cpu:.0f}/s on one free core")
+
+
+def measure(label: str, runs: int, prepare, run) -> Runs:
+    """`runs` times: prepare() untimed, then time run(prepared) -> (count, outcome, node CPU s or
+    None for this process). Prints each run; returns the figures."""
+    result = Runs()
     for i in range(1, runs + 1):
         prepared = prepare()
         backends = pg_backend_cpu()
         wall, cpu = time.perf_counter(), time.process_time()
-        count, statuses, server_cpu = run(prepared)
+        count, outcome, node_cpu = run(prepared)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         pg_cpu = sum(used - backends.get(pid, 0.0) for pid, used in pg_backend_cpu().items())
-        own = f"node process {1000 * (server_cpu if server_cpu is not None else cpu) / count:.2f} ms CPU each"
+        cpu_ms = 1000 * (cpu if node_cpu is None else node_cpu) / count
         pg = f", PostgreSQL backends {1000 * pg_cpu / count:.2f} ms CPU each" if backends else ""
-        rates.append(count / wall)
-        print(f"  {label} run {i}: {count} in {wall:.2f} s = {count / wall:.0f}/s; statuses {statuses}; "
-              f"{own}{pg}; {load()}", flush=True)
+        result.rates.append(count / wall)
+        result.cpu_ms.append(cpu_ms)
+        print(f"  {label} run {i}: {count} in {wall:.2f} s = {count / wall:.0f}/s; {outcome}; "
+              f"node process {cpu_ms:.2f} ms CPU each{pg}; {load()}", flush=True)
         clear_inbox()
-    print(f"  {label}: best {max(rates):.0f}/s, median {statistics.median(rates):.0f}/s", flush=True)
-    return rates
+    print(f"  {label}: best {max(result.rates):.0f}/s, median {statistics.median(result.rates):.0f}/s", flush=True)
+    return result
 
 
-def accept_in_process(args, group, sender, key) -> dict[str, list[float]]:
-    from federation.models import InboxItem
+# --- accept --------------------------------------------------------------------------------------
 
+def post_in_process(requests: list, group, mode: str) -> Counter:
+    """POST every request through the test Client (mode "client") or the view alone ("view")."""
+    from django.test import Client, RequestFactory
+
+    from federation.views.inbox import actor_inbox
+
+    statuses: Counter = Counter()
+    client, factory = Client(), RequestFactory()
+    for path, body, headers in requests:
+        if mode == "client":
+            response = client.generic("POST", path, body, content_type=AS_CT, headers=headers)
+        else:
+            response = actor_inbox(factory.generic("POST", path, body, content_type=AS_CT, headers=headers),
+                                   "groups", group.username)
+        statuses[response.status_code] += 1
+    return statuses
+
+
+def accept_in_process(args, group, sender, key) -> dict[str, Runs]:
     results = {}
     for mode, label in (("client", "in-process, test Client (all middleware)"),
                         ("view", "in-process, RequestFactory + view")):
         def run(requests, mode=mode):
             statuses = post_in_process(requests, group, mode)
-            stored = InboxItem.objects.filter(status=InboxItem.Status.PENDING).count()
-            statuses["pending rows"] = stored
-            return len(requests), statuses, None
+            return len(requests), f"statuses {dict(statuses)}, {pending_rows()} pending rows", None
 
         results[label] = measure(label, args.runs, lambda: presign(args.count, sender, key, group), run)
     one = presign(1, sender, key, group)
     print(f"  SQL statements for one accept (BEGIN/COMMIT not counted): "
           f"{count_statements(lambda: post_in_process(one, group, 'client'))}", flush=True)
     clear_inbox()
+    if args.profile:
+        requests = presign(args.count, sender, key, group)
+        profiler = cProfile.Profile()
+        profiler.runcall(post_in_process, requests, group, "client")
+        clear_inbox()
+        for order in ("tottime", "cumulative"):
+            print(f"\n  profile of {args.count} accepts (test Client), top 30 by {order}:")
+            pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(30)
     return results
 
-
-def profile_accept(args, group, sender, key) -> None:
-    """cProfile one in-process pass (test Client) and print where the time goes."""
-    requests = presign(args.count, sender, key, group)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    post_in_process(requests, group, "client")
-    profiler.disable()
-    clear_inbox()
-    for order in ("tottime", "cumulative"):
-        print(f"\n  profile of {args.count} accepts (test Client), top 30 by {order}:")
-        stats = pstats.Stats(profiler, stream=sys.stdout)
-        stats.strip_dirs().sort_stats(order).print_stats(30)
-
-
-# --- accept: over HTTP -----------------------------------------------------------------------------
 
 def start_server(port: int, threads: int) -> subprocess.Popen:
     command = [str(Path(sys.executable).with_name("weerbaarnl")), "serve", "--no-worker",
@@ -313,20 +313,20 @@ def start_server(port: int, threads: int) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         if line.startswith("Serving"):
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # drain
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
             return proc
     raise SystemExit(f"weerbaarnl serve did not start (exit {proc.wait()})")
 
 
-def post_http(port: int, requests: list, clients: int) -> dict[int, int]:
+def post_http(port: int, requests: list, clients: int) -> Counter:
     """POST the requests over `clients` keep-alive connections in parallel threads."""
-    statuses: dict[int, int] = {}
+    statuses: Counter = Counter()
     lock = threading.Lock()
 
     def worker(share: list) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for path, body, headers in share:
-            for attempt in (1, 2):
+            for attempt in (1, 2):  # the server may close an idle keep-alive connection
                 try:
                     conn.request("POST", path, body, headers)
                     response = conn.getresponse()
@@ -337,7 +337,7 @@ def post_http(port: int, requests: list, clients: int) -> dict[int, int]:
                     if attempt == 2:
                         raise
             with lock:
-                statuses[response.status] = statuses.get(response.status, 0) + 1
+                statuses[response.status] += 1
         conn.close()
 
     threads = [threading.Thread(target=worker, args=(requests[i::clients],)) for i in range(clients)]
@@ -348,17 +348,14 @@ def post_http(port: int, requests: list, clients: int) -> dict[int, int]:
     return statuses
 
 
-def accept_http(args, port: int, group, sender, key) -> list[float]:
-    from federation.models import InboxItem
-
+def accept_http(args, port: int, group, sender, key) -> Runs:
     server = start_server(port, args.server_threads)
     try:
         def run(requests):
             before = cpu_seconds(server.pid)
             statuses = post_http(port, requests, args.clients)
             used = cpu_seconds(server.pid) - before
-            statuses["pending rows"] = InboxItem.objects.filter(status=InboxItem.Status.PENDING).count()
-            return len(requests), statuses, used
+            return len(requests), f"statuses {dict(statuses)}, {pending_rows()} pending rows", used
 
         label = f"HTTP, serve --no-worker ({args.server_threads} threads), {args.clients} clients"
         return measure(label, args.runs, lambda: presign(args.count, sender, key, group), run)
@@ -375,10 +372,8 @@ def pending_items(kind: str, count: int, group, sender: str) -> list[int]:
 
     from federation.models import InboxItem, RemoteActor
 
-    now, items = timezone.now(), []
     if kind == "Follow":
-        tag = uuid.uuid4().hex[:8]
-        followers = [f"{SENDER}/users/f{tag}-{n}" for n in range(count)]
+        followers = [f"{SENDER}/users/f{uuid.uuid4().hex[:8]}-{n}" for n in range(count)]
         RemoteActor.objects.bulk_create([
             RemoteActor(uri=uri, domain="sender.example", type="Person", username=uri.rsplit("/", 1)[1],
                         inbox=f"{uri}/inbox", key_id=f"{uri}#main-key", document={"id": uri}) for uri in followers
@@ -387,11 +382,12 @@ def pending_items(kind: str, count: int, group, sender: str) -> list[int]:
                      "type": "Follow", "actor": uri, "object": group.uri} for uri in followers]
     else:
         payloads = [create_note(sender, group.uri) for _ in range(count)]
-    for payload in payloads:
-        items.append(InboxItem(activity_id=payload["id"], type=payload["type"], actor_uri=payload["actor"],
-                               key_id=payload["actor"] + "#main-key", recipient=group, payload=payload,
-                               status=InboxItem.Status.PENDING, next_attempt_at=now))
-    InboxItem.objects.bulk_create(items, batch_size=500)
+    now = timezone.now()
+    InboxItem.objects.bulk_create([
+        InboxItem(activity_id=p["id"], type=p["type"], actor_uri=p["actor"], key_id=p["actor"] + "#main-key",
+                  recipient=group, payload=p, status=InboxItem.Status.PENDING, next_attempt_at=now)
+        for p in payloads
+    ], batch_size=500)
     return list(InboxItem.objects.filter(status=InboxItem.Status.PENDING).order_by("pk").values_list("pk", flat=True))
 
 
@@ -401,10 +397,11 @@ def clear_processing(group) -> None:
     Delivery.objects.all().delete()
     Activity.objects.all().delete()
     Follow.objects.filter(followee=group).delete()
-    RemoteActor.objects.filter(uri__contains="/users/f").delete()
+    RemoteActor.objects.filter(uri__startswith=f"{SENDER}/users/f").delete()
+    clear_inbox()
 
 
-def processing(args, group, sender: str) -> dict[str, list[float]]:
+def processing(args, group, sender: str) -> dict[str, Runs]:
     from django.db.models import Count
 
     from federation import registry
@@ -412,24 +409,20 @@ def processing(args, group, sender: str) -> dict[str, list[float]]:
     from federation.models import Activity, Delivery, Follow, InboxItem
 
     results = {}
-    for kind in ("Create", "Follow"):
-        handler = registry.resolve_handler(kind, "Note" if kind == "Create" else "Group")
-        name = getattr(handler, "__qualname__", None) or "none (ends 'ignored')"
-        label = f"process_item, {kind}({'Note' if kind == 'Create' else 'Group'})"
-        print(f"  {label}: handler {name}")
+    for kind, object_type in (("Create", "Note"), ("Follow", "Group")):
+        label = f"process_item, {kind}({object_type})"
+        handler = registry.resolve_handler(kind, object_type)
+        print(f"  {label}: handler {getattr(handler, '__qualname__', None) or 'none (ends ignored)'}")
 
-        def run(ids):
-            outcomes: dict[str, int] = {}
-            for item_id in ids:
-                outcome = process_item(item_id)
-                outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
+        def run(ids, kind=kind):
+            outcomes = Counter(str(process_item(item_id)) for item_id in ids)
             rows = dict(InboxItem.objects.values_list("status").annotate(n=Count("pk")))
-            outcomes["rows"] = rows
+            made = ""
             if kind == "Follow":
-                outcomes["follows accepted"] = Follow.objects.filter(followee=group, state=Follow.State.ACCEPTED).count()
-                outcomes["Accept activities"] = Activity.objects.filter(type="Accept").count()
-                outcomes["deliveries"] = Delivery.objects.count()
-            return len(ids), outcomes, None
+                made = (f", {Follow.objects.filter(followee=group, state=Follow.State.ACCEPTED).count()} follows "
+                        f"accepted, {Activity.objects.filter(type='Accept').count()} Accept activities, "
+                        f"{Delivery.objects.count()} deliveries")
+            return len(ids), f"outcomes {dict(outcomes)}, rows {rows}{made}", None
 
         def prepare(kind=kind):
             clear_processing(group)
@@ -441,7 +434,6 @@ def processing(args, group, sender: str) -> dict[str, list[float]]:
         print(f"  SQL statements for one {label} (BEGIN/COMMIT not counted): "
               f"{count_statements(lambda: process_item(one[0]))}", flush=True)
         clear_processing(group)
-        clear_inbox()
     return results
 
 
@@ -462,14 +454,13 @@ def main() -> None:
     print(f"machine at start: {load()}", flush=True)
     verify = rsa_verify_rate()
     print(f"raw RSA-2048 PKCS#1 v1.5 SHA-256 verify: {verify:.0f}/s on one thread", flush=True)
-
     database_url = os.environ.get("DATABASE_URL", "")
     postgres = database_url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql")
     base = os.environ.get("WEERBAAR_DATA_DIR") or tempfile.gettempdir()
     os.makedirs(base, exist_ok=True)
     data_dir = tempfile.mkdtemp(prefix="inboxbench-", dir=base)
     if postgres:
-        create_postgres(database_url)
+        postgres_admin(database_url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', 'CREATE DATABASE "{name}"')
     port = free_port()
     try:
         setup_django(port, data_dir)
@@ -482,25 +473,22 @@ def main() -> None:
         try:
             group, sender, key = fixtures()
             accepted = accept_in_process(args, group, sender, key)
-            if args.profile:
-                profile_accept(args, group, sender, key)
             if not args.skip_http:
                 accepted[f"HTTP ({args.clients} clients)"] = accept_http(args, port, group, sender, key)
             processed = {} if args.skip_processing else processing(args, group, sender)
         finally:
             delete_queue()
             connections.close_all()
-        print("\nsummary (best / median per second):")
-        for label, rates in accepted.items():
-            median = statistics.median(rates)
-            print(f"  accept {label}: {max(rates):.0f} / {median:.0f} (target 300); median = "
-                  f"{median / verify:.2%} of raw RSA verify ({verify:.0f}/s)")
-        for label, rates in processed.items():
-            print(f"  {label}: {max(rates):.0f} / {statistics.median(rates):.0f} (target 100)")
+        print("\nsummary (best / median):")
+        for label, runs in accepted.items():
+            print(f"  accept, {label}: {runs.summary(300)}; the median rate is "
+                  f"1/{verify / statistics.median(runs.rates):.0f} of raw RSA verify ({verify:.0f}/s)")
+        for label, runs in processed.items():
+            print(f"  {label}: {runs.summary(100)}")
         print(f"machine at end: {load()}")
     finally:
         if postgres:
-            drop_postgres(database_url)
+            postgres_admin(database_url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

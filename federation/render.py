@@ -127,6 +127,18 @@ def actor_document(actor: Actor) -> dict:
     return doc
 
 
+# What a minimal actor document keeps: enough to verify the actor's signatures and reply to it.
+MINIMAL_ACTOR_FIELDS = ("@context", "id", "type", "preferredUsername", "inbox", "outbox", "endpoints",
+                        "publicKey", "assertionMethod")
+
+
+def minimal_actor_document(actor: Actor) -> dict:
+    """The actor document without profile or collections: served in secure mode to GETs that are
+    unsigned or signed by a key we do not know yet (so others can fetch our keys)."""
+    full = actor_document(actor)
+    return {field: full[field] for field in MINIMAL_ACTOR_FIELDS}
+
+
 def actor_tombstone(actor: Actor) -> dict:
     """What a deleted actor's URI answers (with 410 Gone)."""
     return {

@@ -15,7 +15,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from .. import render
-from ..access import authorized_fetch_denial
+from ..access import (
+    AccessDenied,
+    SignatureRequired,
+    UnknownKey,
+    authorized_fetch_denial,
+    denied_response,
+    verify_signed_request,
+)
 from ..keys import INSTANCE_ACTOR_USERNAME, instance_actor
 from ..models import Activity, Actor, Follow, Tombstone
 
@@ -72,10 +79,16 @@ def actor_detail(request: HttpRequest, prefix: str, username: str) -> HttpRespon
         page = render.html_url(actor)
         if page:
             return _vary_accept(HttpResponseRedirect(page))
-    if actor.type != Actor.Type.APPLICATION:
-        denial = authorized_fetch_denial(request)
-        if denial is not None:
-            return _vary_accept(denial)
+    if actor.type != Actor.Type.APPLICATION and settings.FEDERATION_AUTHORIZED_FETCH:
+        try:
+            request.federation_requester = verify_signed_request(request)
+        except (SignatureRequired, UnknownKey):
+            # Servers fetch our key to verify what we send them, often signing that GET with an
+            # instance actor we have never seen (no remote I/O here to learn its key). They get
+            # the minimal document that carries the keys, as Mastodon does in secure mode.
+            return _vary_accept(render.activity_json_response(render.minimal_actor_document(actor)))
+        except AccessDenied as denied:
+            return _vary_accept(denied_response(denied))
     return _vary_accept(render.activity_json_response(render.actor_document(actor)))
 
 
