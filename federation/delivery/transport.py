@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import requests
 import urllib3.exceptions
 
-from ..fetching import BadUrl, ConnectionFailed, FetchError, FetchTimeout, Limits, check_url
-from ..fetching.transport import _Guard, _GuardedAdapter
+from ..fetching import FetchError, FetchTimeout, Limits, check_url
+from ..fetching.transport import _Guard, _GuardedAdapter, request_error
 
 # 10 s for the whole POST; the answer's body is read (and dropped) up to 64 KiB.
 POST_LIMITS = Limits(connect_timeout=5.0, read_timeout=10.0, total_timeout=10.0, max_bytes=64 * 1024)
@@ -63,16 +63,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool 
             request = requests.PreparedRequest()
             request.prepare(method="POST", url=url, headers={**headers, "Connection": "close"}, data=body)
             response = adapter.send(request, stream=True, timeout=timeout, verify=True, proxies={})
-        except FetchError as exc:
-            exc.url = exc.url or url
-            raise
-        except requests.exceptions.InvalidURL as exc:
-            raise BadUrl(f"malformed URL: {exc}", url=url) from None
-        except requests.exceptions.RequestException as exc:
-            if guard.timed_out() or isinstance(exc, requests.exceptions.Timeout):
-                raise FetchTimeout(f"POST to {url} timed out", url=url) from None
-            kind = "TLS failure" if isinstance(exc, requests.exceptions.SSLError) else "connection failed"
-            raise ConnectionFailed(f"{kind} for {url}: {exc}", url=url) from None
+        except (FetchError, requests.exceptions.RequestException) as exc:
+            raise request_error(exc, guard, url, "POST") from None
         with response:
             _drain(response, limits.max_bytes)
             if guard.timed_out():

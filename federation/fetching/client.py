@@ -11,12 +11,12 @@ import urllib3.exceptions
 
 from .addresses import check_url
 from .errors import (
-    BadContentType, BadJson, BadUrl, ConnectionFailed, FetchError, FetchTimeout, HttpError,
+    BadContentType, BadJson, ConnectionFailed, FetchError, FetchTimeout, HttpError,
     IdMismatch, TooLarge, TooManyRedirects,
 )
 from .jsonsafe import parse_json
 from .policy import DEFAULT_LIMITS, FetchBudget, Limits
-from .transport import _Guard, _GuardedAdapter
+from .transport import _Guard, _GuardedAdapter, request_error
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AS_ACCEPT = f'application/activity+json, application/ld+json; profile="{AS_PROFILE}"'
@@ -146,16 +146,8 @@ def _fetch(url, *, accept, activitystreams, user_agent, allow_private, signer, b
             try:
                 response = session.get(url, headers=headers, allow_redirects=False, stream=True,
                                        timeout=timeout, verify=verify)
-            except FetchError as exc:
-                exc.url = exc.url or url
-                raise
-            except requests.exceptions.InvalidURL as exc:
-                raise BadUrl(f"malformed URL: {exc}", url=url) from None
-            except requests.exceptions.RequestException as exc:
-                if guard.timed_out() or isinstance(exc, requests.exceptions.Timeout):
-                    raise FetchTimeout(f"request to {url} timed out", url=url) from None
-                kind = "TLS failure" if isinstance(exc, requests.exceptions.SSLError) else "connection failed"
-                raise ConnectionFailed(f"{kind} for {url}: {exc}", url=url) from None
+            except (FetchError, requests.exceptions.RequestException) as exc:
+                raise request_error(exc, guard, url, "request") from None
             with response:
                 if guard.timed_out():  # a shut-down socket can look like the end of the headers
                     raise FetchTimeout(f"total deadline of {limits.total_timeout}s exceeded", url=url)

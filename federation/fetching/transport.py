@@ -12,12 +12,13 @@ import socket
 import threading
 import time
 
+import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .addresses import blocked_reason
-from .errors import BlockedAddress, ConnectionFailed, FetchTimeout
+from .errors import BadUrl, BlockedAddress, ConnectionFailed, FetchError, FetchTimeout
 from .policy import Limits
 
 
@@ -121,3 +122,18 @@ class _GuardedAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):  # a proxy would bypass the guard
         raise ConnectionFailed("proxies are not supported for federation fetches")
+
+
+def request_error(exc: Exception, guard: "_Guard", url: str, what: str) -> FetchError:
+    """The FetchError for an exception raised while sending `what` (e.g. "POST") to `url` through
+    a guarded adapter: guard refusals pass through; requests' errors become BadUrl, FetchTimeout
+    or ConnectionFailed."""
+    if isinstance(exc, FetchError):
+        exc.url = exc.url or url
+        return exc
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return BadUrl(f"malformed URL: {exc}", url=url)
+    if guard.timed_out() or isinstance(exc, requests.exceptions.Timeout):
+        return FetchTimeout(f"{what} to {url} timed out", url=url)
+    kind = "TLS failure" if isinstance(exc, requests.exceptions.SSLError) else "connection failed"
+    return ConnectionFailed(f"{kind} for {url}: {exc}", url=url)
