@@ -38,13 +38,20 @@ def _embedded_follow(ctx: InboundContext) -> tuple[str | None, str | None]:
     return id_of(obj.get("actor")), id_of(obj.get("object"))
 
 
-def _our_follow(ctx: InboundContext) -> Follow:
-    """The follow by one of our actors that an Accept or Reject answers (by id, else by pair)."""
-    ours = Follow.objects.filter(follower__isnull=False)
-    follow = ours.filter(activity_id=ctx.object_id).first() if ctx.object_id else None
+def _find_follow(ctx: InboundContext, *, ours: bool) -> Follow | None:
+    """The follow an activity refers to: by its id, else by the embedded Follow's (follower,
+    followee). `ours`: follows by our actors (answered by Accept/Reject), else theirs (Undo)."""
+    rows = Follow.objects.filter(follower__isnull=not ours)
+    follow = rows.filter(activity_id=ctx.object_id).first() if ctx.object_id else None
     if follow is None:
         follower, followee = _embedded_follow(ctx)
-        follow = ours.filter(follower_uri=follower, followee_uri=followee).first() if follower else None
+        follow = rows.filter(follower_uri=follower, followee_uri=followee).first() if follower else None
+    return follow
+
+
+def _our_follow(ctx: InboundContext) -> Follow:
+    """The follow by one of our actors that an Accept or Reject answers (by id, else by pair)."""
+    follow = _find_follow(ctx, ours=True)
     if follow is None:
         raise Ignored("no follow of ours matches")
     if follow.followee_uri != ctx.actor_uri:
@@ -66,11 +73,7 @@ def on_reject_follow(ctx: InboundContext) -> None:
 
 def on_undo_follow(ctx: InboundContext) -> None:
     """Undo(Follow) of a local actor, by the follower only: the follow is removed."""
-    theirs = Follow.objects.filter(follower__isnull=True)
-    follow = theirs.filter(activity_id=ctx.object_id).first() if ctx.object_id else None
-    if follow is None:
-        follower, followee = _embedded_follow(ctx)
-        follow = theirs.filter(follower_uri=follower, followee_uri=followee).first() if follower else None
+    follow = _find_follow(ctx, ours=False)
     if follow is None:
         raise Ignored("no follow matches")
     if follow.follower_uri != ctx.actor_uri:

@@ -231,6 +231,13 @@ def notify_staff_of_signup(user: User) -> int:
     return count
 
 
+def _tell(user: User, subject: str, template: str, **context) -> None:
+    """Queue a mail about their account to the person (when they gave an address)."""
+    if user.email:
+        node_name = NodeSettings.current().name
+        queue_email(user.email, subject % {"node": node_name}, _render(template, {"account": user, **context}))
+
+
 @transaction.atomic
 def approve_account(user: User) -> bool:
     """Activate a pending or rejected account and tell the person. False if nothing changed."""
@@ -239,13 +246,8 @@ def approve_account(user: User) -> bool:
     user.approval = User.Approval.APPROVED
     user.is_active = True
     user.save(update_fields=["approval", "is_active"])
-    if user.email:
-        node = NodeSettings.current()
-        queue_email(
-            user.email,
-            _("Your account on %(node)s has been approved") % {"node": node.name},
-            _render("accounts/email/approved.txt", {"account": user, "login_url": _admin_url("accounts:login")}),
-        )
+    _tell(user, _("Your account on %(node)s has been approved"), "accounts/email/approved.txt",
+          login_url=_admin_url("accounts:login"))
     logger.info("account %s approved", user.username)
     return True
 
@@ -258,13 +260,7 @@ def reject_account(user: User) -> bool:
     user.approval = User.Approval.REJECTED
     user.is_active = False
     user.save(update_fields=["approval", "is_active"])
-    if user.email:
-        node = NodeSettings.current()
-        queue_email(
-            user.email,
-            _("Your sign-up for %(node)s") % {"node": node.name},
-            _render("accounts/email/rejected.txt", {"account": user}),
-        )
+    _tell(user, _("Your sign-up for %(node)s"), "accounts/email/rejected.txt")
     logger.info("account %s rejected", user.username)
     return True
 
